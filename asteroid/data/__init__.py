@@ -1,0 +1,1 @@
+"""Datasets of the standard corpora, collate helpers and the speech-mixture generator."""

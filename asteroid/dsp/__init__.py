@@ -1,0 +1,1 @@
+"""Signal-processing blocks: overlap-add, dual-path processing, consistency, beamforming."""

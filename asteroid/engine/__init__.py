@@ -1,0 +1,1 @@
+"""Training engine: the Lightning System, optimizers and schedulers."""

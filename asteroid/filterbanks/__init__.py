@@ -1,0 +1,1 @@
+"""Filterbanks: learnable and fixed analysis/synthesis filterbanks, Encoder and Decoder."""

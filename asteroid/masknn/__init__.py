@@ -1,0 +1,1 @@
+"""Masker networks: the separation cores of the models, their norms and activations."""

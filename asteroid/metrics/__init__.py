@@ -1,0 +1,1 @@
+"""Evaluation metrics: get_metrics, MetricTracker and the fast batched BSS-eval."""

@@ -1,0 +1,1 @@
+"""Separation models, their registry and the model file format."""
