@@ -54,6 +54,14 @@ setup(
     packages=find_packages(include=["asteroid", "asteroid.*"]),
     include_package_data=True,
     install_requires=install_requires,
+    entry_points={
+        "console_scripts": [
+            "asteroid-infer=asteroid.scripts.asteroid_cli:infer",
+            "asteroid-upload=asteroid.scripts.asteroid_cli:upload",
+            "asteroid-register-sr=asteroid.scripts.asteroid_cli:register_sample_rate",
+            "asteroid-versions=asteroid.scripts.asteroid_versions:main",
+        ]
+    },
     extras_require={
         "tests": tests_require,
         "docs": docs_require,

@@ -65,31 +65,29 @@ def _find_training_log(exp_dir):
 
 
 def _loss_curves(rows):
-    """``{column: (x, y)}`` for every loss column of a Lightning CSV log, by epoch when possible."""
+    """``{"step": {col: (x, y)}, "epoch": {col: (x, y)}}`` from a Lightning CSV log.
+
+    Per-step columns (``*_step`` or any loss logged with a step but no epoch
+    mean) go against the step; epoch means (``*_epoch``) and validation losses
+    against the epoch.
+    """
+    curves = {"step": {}, "epoch": {}}
     if not rows:
-        return {}
-    curves = {}
+        return curves
     for col in rows[0]:
         if "loss" not in col:
             continue
+        by_epoch = col.endswith("_epoch") or col.startswith("val")
+        axis = "epoch" if by_epoch else "step"
         points = {}
         for row in rows:
             y = _float(row.get(col))
-            if y is None:
-                continue
-            epoch = _float(row.get("epoch"))
-            step = _float(row.get("step"))
-            key = (
-                epoch
-                if (col.endswith("_epoch") or col.startswith("val")) and epoch is not None
-                else step
-            )
-            if key is None:
-                continue
-            points[key] = y
+            x = _float(row.get(axis))
+            if y is not None and x is not None:
+                points[x] = y
         if points:
             xs = sorted(points)
-            curves[col] = (np.array(xs), np.array([points[x] for x in xs]))
+            curves[axis][col] = (np.array(xs), np.array([points[x] for x in xs]))
     return curves
 
 
@@ -110,14 +108,17 @@ def _wav_data_uri(path):
 def _plot_losses(curves):
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for name, (x, y) in sorted(curves.items()):
-        ax.plot(x, y, marker="o" if len(x) < 30 else None, label=name)
-    ax.set_xlabel("epoch (validation, epoch means) / step (per-step logs)")
-    ax.set_ylabel("loss (negative SI-SDR, dB)")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    ax.set_title("Training and validation loss")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, axis in zip(axes, ("step", "epoch")):
+        for name, (x, y) in sorted(curves[axis].items()):
+            ax.plot(x, y, marker="o" if len(x) < 30 else None, label=name)
+        ax.set_xlabel(axis)
+        ax.set_ylabel("loss (negative SI-SDR, dB)")
+        ax.grid(alpha=0.3)
+        if curves[axis]:
+            ax.legend()
+    axes[0].set_title("Training loss per step")
+    axes[1].set_title("Training and validation loss per epoch")
     return _fig_to_data_uri(fig)
 
 
@@ -151,13 +152,19 @@ def _plot_spectrogram(path, title):
     return _fig_to_data_uri(fig)
 
 
-def _metrics_table(final, published):
+def _column_mean(rows, key):
+    values = [_float(r.get(key)) for r in rows]
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _metrics_table(final, per_utt, published):
     rows = []
     for key, label in _METRIC_NAMES.items():
         if key not in final:
             continue
         imp = final.get(f"{key}_imp")
-        inp = final.get(f"input_{key}")
+        inp = final.get(f"input_{key}", _column_mean(per_utt, f"input_{key}"))
         pub = published.get(f"{key}_imp") if published else None
         pub_txt = f"{pub[0]:.1f} (paper) / {pub[1]:.1f} (asteroid)" if pub else "&ndash;"
         rows.append(
@@ -210,11 +217,11 @@ def write_report(exp_dir, out_path=None, title="Separation report", published=No
         f"<h1>{html.escape(title)}</h1>",
         f"<p>Experiment: <code>{html.escape(os.path.abspath(exp_dir))}</code></p>",
     ]
-    sections.append("<h2>Metrics on the test set</h2>" + _metrics_table(final, published))
+    sections.append("<h2>Metrics on the test set</h2>" + _metrics_table(final, per_utt, published))
 
     log = _find_training_log(exp_dir)
-    curves = _loss_curves(_read_csv(log)) if log else {}
-    if curves:
+    curves = _loss_curves(_read_csv(log) if log else [])
+    if curves["step"] or curves["epoch"]:
         sections.append(f'<h2>Loss curves</h2><img alt="loss curves" src="{_plot_losses(curves)}">')
     else:
         sections.append("<h2>Loss curves</h2><p>No training log found.</p>")
@@ -266,3 +273,32 @@ def write_report(exp_dir, out_path=None, title="Separation report", published=No
         fh.write(page)
     os.replace(tmp, out_path)
     return out_path
+
+
+def main(argv=None):
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m asteroid.scripts.report",
+        description="Write a self-contained HTML report of an evaluated experiment.",
+    )
+    parser.add_argument("--exp_dir", required=True, help="the experiment folder")
+    parser.add_argument(
+        "--eval_dir", default=None, help="evaluation outputs (default: exp_dir/eval)"
+    )
+    parser.add_argument("--out", default=None, help="output file (default: exp_dir/report.html)")
+    parser.add_argument("--title", default="Separation report", help="page title")
+    args = parser.parse_args(argv)
+    eval_dir = args.eval_dir or os.path.join(args.exp_dir, "eval")
+    try:
+        path = write_report(args.exp_dir, out_path=args.out, title=args.title, eval_dir=eval_dir)
+    except FileNotFoundError as err:
+        print(f"report: error: {err}", file=sys.stderr)
+        return 1
+    print(f"Report written to {os.path.abspath(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
