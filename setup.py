@@ -24,6 +24,7 @@ install_requires = [
     "scipy>=1.10",
     "soundfile>=0.10.2",
     "pyyaml>=5.0",
+    "pandas>=1.0",
     "pb_bss_eval>=0.0.2",
     "pystoi>=0.3",
     "pesq>=0.0.3",
@@ -31,13 +32,13 @@ install_requires = [
     "huggingface_hub>=0.20",
     "tqdm>=4.40",
 ]
-tests_require = [
+# The demo recipe: speech synthesis for its corpus, figures for its report.
+demo_require = ["espeakng-loader>=0.2", "matplotlib>=3.5"]
+tests_require = demo_require + [
     "pytest>=7",
     "pytest-xdist>=3",
-    "espeakng-loader>=0.2",
     "onnx>=1.14",
     "onnxruntime>=1.16",
-    "matplotlib>=3.5",
 ]
 docs_require = ["sphinx>=7"]
 dev_require = ["black>=24", "ruff>=0.5", "pre-commit>=3"]
@@ -63,10 +64,11 @@ setup(
         ]
     },
     extras_require={
+        "demo": demo_require,
         "tests": tests_require,
         "docs": docs_require,
         "dev": dev_require,
-        "all": tests_require + docs_require + dev_require,
+        "all": sorted(set(tests_require + docs_require + dev_require)),
     },
     classifiers=[
         "Development Status :: 4 - Beta",
