@@ -24,8 +24,7 @@ DEFAULT_FILTERBANKS = {
 def _published_filterbank_entries(compat_dir):
     """``{model: {module prefix: {name after 'filterbank.': shape}}}`` from state_dict_keys.txt."""
     path = compat_dir / "state_dict_keys.txt"
-    if not path.is_file():
-        pytest.skip(f"the published key list is not here ({path})")
+    assert path.is_file(), f"the published key list is not here ({path})"
     entries = defaultdict(lambda: defaultdict(dict))
     model = None
     for line in path.read_text().splitlines():
