@@ -7,7 +7,6 @@ a numpy array to :func:`numpy_separate`, a file path (or a list of them) to
 
 import math
 import os
-import tempfile
 import warnings
 from typing import Optional
 
@@ -19,6 +18,7 @@ try:  # Python >= 3.8
 except ImportError:  # pragma: no cover
     Protocol = object
 
+from .utils.file_utils import atomic_path
 from .utils.torch_utils import get_device
 
 __all__ = [
@@ -179,16 +179,8 @@ def _output_paths(filename, output_dir, n_src):
 def _write_atomic(path, data, sample_rate, subtype):
     import soundfile as sf
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".wav", dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".wav") as tmp:
         sf.write(tmp, data, sample_rate, subtype=subtype, format="WAV")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def read_audio(filename):

@@ -54,6 +54,24 @@ ENTRIES = {
         ),
         (1, 2, 1600),
     ),
+    "tfgridnet": (
+        dict(
+            n_src=2,
+            n_blocks=1,
+            emb_dim=8,
+            hid_size=8,
+            n_heads=2,
+            qk_channels=2,
+            stft_n_filters=64,
+            stft_kernel_size=64,
+            stft_stride=16,
+        ),
+        (1, 800),
+    ),
+    "sepformer": (
+        dict(n_src=2, n_filters=16, n_repeats=1, n_layers=1, n_heads=2, ff_hid=16, chunk_size=10),
+        (1, 800),
+    ),
     "x_umx": (
         dict(
             sources=["vocals", "other"],

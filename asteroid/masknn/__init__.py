@@ -9,6 +9,8 @@ the keyword arguments that rebuild it.
 from .attention import DPTransformer
 from .convolutional import SuDORMRF, SuDORMRFImproved, TDConvNet, TDConvNetpp
 from .recurrent import DPRNN, LSTMMasker
+from .sepformer import SepFormerMasker
+from .tfgridnet import TFGridNetMasker
 
 __all__ = [
     "TDConvNet",
@@ -18,4 +20,6 @@ __all__ = [
     "LSTMMasker",
     "SuDORMRF",
     "SuDORMRFImproved",
+    "SepFormerMasker",
+    "TFGridNetMasker",
 ]

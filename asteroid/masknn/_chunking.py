@@ -16,7 +16,9 @@ def n_chunks(n_frames: int, chunk_size: int, hop_size: int) -> int:
     return (n_frames + chunk_size) // hop_size + 1
 
 
-def _chunk_index(n_frames: int, chunk_size: int, hop_size: int, device: torch.device) -> torch.Tensor:
+def _chunk_index(
+    n_frames: int, chunk_size: int, hop_size: int, device: torch.device
+) -> torch.Tensor:
     """``idx[k, c]``: the position, in the padded sequence, of frame ``k`` of chunk ``c``."""
     n = n_chunks(n_frames, chunk_size, hop_size)
     frames = torch.arange(chunk_size, device=device).unsqueeze(1)

@@ -17,7 +17,9 @@ from .fasnet import FasNetTAC
 from .hub_upload import upload_publishable
 from .lstm_tasnet import LSTMTasNet
 from .publisher import save_publishable
+from .sepformer import SepFormer
 from .sudormrf import SuDORMRFImprovedNet, SuDORMRFNet
+from .tfgridnet import TFGridNet
 from .x_umx import XUMX
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "DCCRNet",
     "XUMX",
     "VADNet",
+    "TFGridNet",
+    "SepFormer",
     "BaseModel",
     "BaseEncoderMaskerDecoder",
     "BaseTasNet",
@@ -114,6 +118,8 @@ for _cls, _aliases in [
     (FasNetTAC, ["fasnet_tac"]),
     (XUMX, ["x_umx"]),
     (VADNet, ["vad_net"]),
+    (TFGridNet, ["tf_gridnet"]),
+    (SepFormer, []),
 ]:
     register_model(_cls, aliases=_aliases)
 del _cls, _aliases

@@ -17,10 +17,11 @@ renamed over the destination once complete.
 import os
 import pickle
 import re
-import tempfile
 
 import torch
 from torch.torch_version import TorchVersion
+
+from ..utils.file_utils import atomic_path
 
 __all__ = ["ALLOWED_GLOBALS", "UnsafeModelFileError", "load_model_file", "save_model_file"]
 
@@ -83,18 +84,11 @@ def save_model_file(model_dict, path):
         str: ``path``.
     """
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pth")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    with atomic_path(path, suffix=".pth") as tmp_path:
+        with open(tmp_path, "wb") as fh:
             torch.save(_plain_versions(model_dict), fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
     return path
 
 

@@ -22,9 +22,10 @@ import io
 import json
 import math
 import os
-import tempfile
 
 import numpy as np
+
+from asteroid.utils.file_utils import atomic_path
 
 __all__ = ["write_report", "PUBLISHED_CONVTASNET_WSJ0_2MIX"]
 
@@ -268,10 +269,9 @@ def write_report(exp_dir, out_path=None, title="Separation report", published=No
     )
     folder = os.path.dirname(os.path.abspath(out_path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(page)
-    os.replace(tmp, out_path)
+    with atomic_path(out_path, suffix=".html") as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(page)
     return out_path
 
 
