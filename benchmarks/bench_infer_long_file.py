@@ -2,7 +2,8 @@
 
 Each run is a fresh process (``asteroid.scripts.asteroid_cli.infer``) whose peak
 resident memory is read from ``resource.getrusage``. The model is a Conv-TasNet
-of the default size (random weights: memory does not depend on them). With
+of the default size, or a tiny one with ``--tiny`` (random weights: memory does not
+depend on them). With
 ``--ola-window`` the model's activations are bounded by the window, so the peak
 grows only with the audio buffers themselves (input + estimates, 4 bytes a
 sample each); without it, the activations of the whole file are held at once.
@@ -51,6 +52,9 @@ def main():
     parser.add_argument(
         "--no-ola-minutes", type=float, default=1.0, help="longest file run without OLA"
     )
+    parser.add_argument(
+        "--tiny", action="store_true", help="a 3k-parameter Conv-TasNet instead of the default size"
+    )
     args = parser.parse_args()
 
     import torch
@@ -59,7 +63,10 @@ def main():
 
     tmp = tempfile.mkdtemp()
     model_path = os.path.join(tmp, "convtasnet16k.pth")
-    torch.save(ConvTasNet(n_src=2, sample_rate=SR).serialize(), model_path)
+    size = dict(n_blocks=2, n_repeats=1, bn_chan=16, hid_chan=32, skip_chan=16, n_filters=32)
+    model = ConvTasNet(n_src=2, sample_rate=SR, **(size if args.tiny else {}))
+    torch.save(model.serialize(), model_path)
+    print(f"Conv-TasNet with {sum(p.numel() for p in model.parameters()):,} parameters")
     print(f"{'minutes':>8} {'mode':>12} {'audio MB':>9} {'peak RSS MB':>12} {'seconds':>8}")
     rng = np.random.RandomState(0)
     for minutes in args.minutes:
