@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Two-step separation (Tzinis et al. 2020) on WHAM!: adaptive front-end, then separator.
+# The stages are ../local/wham_run.sh's (bash run.sh --help lists the options); see README.md.
+#   bash run.sh --sphere_dir /data/wsj0 --wsj0_wav_dir /data/wsj0_wav --wham_wav_dir /data/wham
+#   bash run.sh --stage 2 --wham_wav_dir /data/wham --task sep_noisy --id 0,1
+exec bash "$(dirname "$0")/../local/wham_run.sh" --recipe_dir "$(dirname "$0")" \
+  --model TwoStepTDCN --loss pit_sisdr_nozeromean \
+  --system twostep_separator --pretrain_model TwoStepFilterbank --pretrain_system twostep_filterbank \
+  --plugin local/two_step.py "$@"
