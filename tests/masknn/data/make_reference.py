@@ -305,7 +305,8 @@ def compat_cases(compat_dir):
 
     cases = {}
     for idx, path in enumerate(sorted(Path(compat_dir).glob("*.pth"))):
-        conf = torch.load(path, weights_only=False)
+        with torch.serialization.safe_globals([torch.torch_version.TorchVersion]):
+            conf = torch.load(path, weights_only=True)
         model = getattr(models, conf["model_name"]).from_pretrained(conf).eval()
         args = conf["model_args"]
         x_seed = 300 + idx
