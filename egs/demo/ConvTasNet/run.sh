@@ -69,8 +69,10 @@ fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   echo "Stage 3: separating $n_separate test mixtures with asteroid-infer"
-  mixtures=$(ls "$storage_dir"/Libri2Mix/wav8k/min/test/mix_clean/*.wav | head -n "$n_separate")
-  asteroid-infer "$exp_dir/best_model.pth" --files $mixtures -o "$exp_dir/separated" --force-overwrite
+  # A glob, not `ls | head`: under pipefail, head closing the pipe early fails the stage.
+  mixtures=("$storage_dir"/Libri2Mix/wav8k/min/test/mix_clean/*.wav)
+  asteroid-infer "$exp_dir/best_model.pth" --files "${mixtures[@]:0:$n_separate}" \
+    -o "$exp_dir/separated" --force-overwrite
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
