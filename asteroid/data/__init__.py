@@ -8,6 +8,7 @@ preparation scripts) with soundfile, and raises errors that name the file and th
 from .avspeech_dataset import AVSpeechDataset
 from .dampvsep_dataset import DAMPVSEPSinglesDataset
 from .dns_dataset import DNSDataset
+from .dynamic_mixing import DynamicMixing
 from .fuss_dataset import FUSSDataset
 from .kinect_wsj import KinectWsjMixDataset
 from .librimix_dataset import LibriMix
@@ -31,4 +32,5 @@ __all__ = [
     "FUSSDataset",
     "DAMPVSEPSinglesDataset",
     "LibriVADDataset",
+    "DynamicMixing",
 ]

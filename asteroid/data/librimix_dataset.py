@@ -141,6 +141,15 @@ class LibriMix(Dataset):
         ids = os.path.splitext(os.path.basename(row["mixture_path"]))[0].split("_")
         return torch.from_numpy(mixture), torch.from_numpy(sources), ids
 
+    def source_speaker(self, idx, k):
+        """Speaker of source ``k`` of item ``idx``, from the mixture's name.
+
+        LibriMix mixtures are named ``<utt1>_<utt2>[_<utt3>]`` after LibriSpeech
+        utterances ``<speaker>-<chapter>-<index>``. Used by dynamic mixing.
+        """
+        name = os.path.splitext(os.path.basename(self._rows[idx]["mixture_path"]))[0]
+        return name.split("_")[k].split("-")[0]
+
     @classmethod
     def loaders_from_mini(cls, batch_size=4, **kwargs):
         """Download MiniLibriMix and return training and validation loaders.

@@ -65,6 +65,15 @@ class JsonMixtureDataset(data.Dataset):
     def __len__(self):
         return len(self.mix)
 
+    def source_speaker(self, idx, k):
+        """Speaker of source ``k`` of item ``idx``, from the mixture's name.
+
+        wsj0-mix mixtures are named ``<utt1>_<snr1>_<utt2>_<snr2>...`` and wsj0
+        utterance ids begin with the 3-character speaker id. Used by dynamic mixing.
+        """
+        name = os.path.splitext(os.path.basename(self.mix[idx][0]))[0]
+        return name.split("_")[2 * k][:3]
+
     def __add__(self, other):
         """Append the items of ``other`` to this dataset (in place) and return it.
 

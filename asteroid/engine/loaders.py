@@ -60,6 +60,9 @@ class ResumableSampler(DistributedSampler):
         num_replicas (int, optional): number of processes; default from
             ``torch.distributed``.
         rank (int, optional): this process's rank; default from ``torch.distributed``.
+        pass_epoch (bool): yield ``(epoch, index)`` pairs instead of indices, for
+            datasets whose items depend on the epoch (e.g.
+            :class:`~asteroid.data.dynamic_mixing.DynamicMixing`).
 
     Attributes:
         start (int): samples of this process's share to skip at the next
@@ -68,9 +71,17 @@ class ResumableSampler(DistributedSampler):
     """
 
     def __init__(
-        self, dataset, shuffle=True, seed=0, drop_last=False, num_replicas=None, rank=None
+        self,
+        dataset,
+        shuffle=True,
+        seed=0,
+        drop_last=False,
+        num_replicas=None,
+        rank=None,
+        pass_epoch=False,
     ):
         self._requested = (num_replicas, rank)
+        self.pass_epoch = pass_epoch
         world, this_rank = self._resolve_world()
         super().__init__(
             dataset,
@@ -103,8 +114,10 @@ class ResumableSampler(DistributedSampler):
     def __iter__(self):
         self._refresh_world()
         start, self.start = self.start, 0
-        indices = list(super().__iter__())
-        return iter(indices[start:])
+        indices = list(super().__iter__())[start:]
+        if self.pass_epoch:
+            return iter([(self.epoch, i) for i in indices])
+        return iter(indices)
 
     def __len__(self):
         self._refresh_world()
@@ -132,17 +145,28 @@ class ResumableDataLoader(DataLoader):
         shuffle (bool): whether to shuffle, with permutations seeded by ``seed``.
         seed (int): seed of the order and of each epoch's worker seeds.
         drop_last (bool): drop the last incomplete batch.
+        pass_epoch (bool): ask the dataset for items ``(epoch, index)`` instead of
+            ``index`` (see :class:`ResumableSampler`).
         **kwargs: other ``DataLoader`` arguments (``num_workers``, ``collate_fn``,
             ``pin_memory``, ...).
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, seed=0, drop_last=False, **kwargs):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        seed=0,
+        drop_last=False,
+        pass_epoch=False,
+        **kwargs,
+    ):
         for key in ("sampler", "batch_sampler", "generator"):
             if key in kwargs:
                 raise TypeError(f"ResumableDataLoader sets its own {key}; do not pass {key}=.")
         if batch_size is None:
             raise TypeError("ResumableDataLoader needs an integer batch_size, got None.")
-        sampler = ResumableSampler(dataset, shuffle=shuffle, seed=seed)
+        sampler = ResumableSampler(dataset, shuffle=shuffle, seed=seed, pass_epoch=pass_epoch)
         super().__init__(
             dataset,
             batch_size=batch_size,

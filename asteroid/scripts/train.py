@@ -36,7 +36,15 @@ from asteroid.utils import parse_args_as_dict, prepare_parser_from_dict
 
 from .recipe_parts import get_system, load_plugins, make_dataset, make_loss, make_model
 
-__all__ = ["main", "make_main_parser", "parse", "train", "device_message", "recipe_system_class"]
+__all__ = [
+    "main",
+    "make_main_parser",
+    "parse",
+    "train",
+    "device_message",
+    "recipe_system_class",
+    "make_dynamic_mixing_set",
+]
 
 # optim keys that configure the learning-rate schedule, not the optimizer.
 SCHEDULE_KEYS = ("lr_decay_gamma", "lr_decay_patience")
@@ -187,6 +195,57 @@ def _dataset_infos(train_set, args, data_conf):
     return {"dataset": args["dataset"], "task": data_conf.get("task"), "licenses": []}
 
 
+# Keys of the ``augmentation`` group that configure dynamic mixing.
+DYNAMIC_MIXING_KEYS = (
+    "abs_stats",
+    "rel_stats",
+    "global_db_range",
+    "speed_perturb",
+    "noise",
+    "noise_stats",
+    "orig_percentage",
+)
+
+
+def make_dynamic_mixing_set(dataset_name, conf, seed):
+    """The training set of ``training.dynamic_mixing: true``: new mixtures every epoch.
+
+    The recipe's dataset is read whole (``segment=None``) and wrapped in
+    :class:`~asteroid.data.dynamic_mixing.DynamicMixing`, which cuts its own
+    ``data.segment``-long crops. Its options are the ``augmentation`` group
+    (and ``data.orig_percentage``).
+    """
+    from asteroid.data.dynamic_mixing import DynamicMixing
+
+    data_conf = conf["data"]
+    whole = {**conf, "data": {**data_conf, "segment": None}}
+    base = make_dataset(dataset_name, whole, "train", data_conf.get("train_dir"))
+    options = dict(conf.get("augmentation") or {})
+    unknown = sorted(set(options) - set(DYNAMIC_MIXING_KEYS))
+    if unknown:
+        raise ValueError(
+            f"Unknown augmentation option(s) {unknown} for dynamic mixing; "
+            f"known: {', '.join(DYNAMIC_MIXING_KEYS)}."
+        )
+    if data_conf.get("orig_percentage") is not None:
+        options.setdefault("orig_percentage", data_conf["orig_percentage"])
+    n_src = data_conf.get("n_src") or data_conf.get("nondefault_nsrc")
+    n_src = n_src or (conf.get("masknet") or {}).get("n_src")
+    train_set = DynamicMixing(
+        base,
+        n_src=n_src,
+        segment=data_conf.get("segment"),
+        sample_rate=data_conf.get("sample_rate"),
+        seed=seed,
+        **options,
+    )
+    print(
+        f"Dynamic mixing: {len(train_set)} new {train_set.n_src}-source mixtures per epoch "
+        f"from {len(base)} training items."
+    )
+    return train_set
+
+
 def _make_loaders(train_set, val_set, training, seed):
     from torch.utils.data import DataLoader
 
@@ -207,6 +266,7 @@ def _make_loaders(train_set, val_set, training, seed):
         drop_last=True,
         num_workers=num_workers,
         persistent_workers=num_workers > 0,
+        pass_epoch=bool(training.get("dynamic_mixing")),
     )
     val_loader = DataLoader(
         val_set,
@@ -241,7 +301,10 @@ def train(conf, args):
     pl.seed_everything(args["seed"], workers=True)
     print(device_message(args["id"], torch.cuda.is_available()))
 
-    train_set = make_dataset(args["dataset"], conf, "train", data_conf.get("train_dir"))
+    if training.get("dynamic_mixing"):
+        train_set = make_dynamic_mixing_set(args["dataset"], conf, args["seed"])
+    else:
+        train_set = make_dataset(args["dataset"], conf, "train", data_conf.get("train_dir"))
     val_set = make_dataset(args["dataset"], conf, "valid", data_conf.get("valid_dir"))
     train_loader, val_loader = _make_loaders(train_set, val_set, training, args["seed"])
     model = make_model(args["model"], conf, train_set)

@@ -81,3 +81,68 @@ def test_choose_examples():
     picked = choose_examples(10, 3, 0)
     assert len(picked) == 3 and picked == choose_examples(10, 3, 0)
     assert choose_examples(2, 5, 0) == {0, 1}
+
+
+def test_dynamic_mixing_training_set_from_the_conf(tmp_path):
+    from asteroid.data import LibriMix
+    from asteroid.data.dynamic_mixing import DynamicMixing
+    from asteroid.data.synthetic import make_librimix_corpus
+    from asteroid.scripts.train import make_dynamic_mixing_set
+
+    out = make_librimix_corpus(tmp_path, 4, 1, 1, min_duration=1.0, local_dir=tmp_path / "md")
+    conf = {
+        "data": {
+            "train_dir": out["local"]["train-360"],
+            "task": "sep_clean",
+            "sample_rate": 8000,
+            "n_src": 2,
+            "segment": 0.75,
+        },
+        "training": {"dynamic_mixing": True},
+        "augmentation": {"speed_perturb": [0.95, 1.05], "global_db_range": [-20, -5]},
+    }
+    train_set = make_dynamic_mixing_set("LibriMix", conf, seed=0)
+    assert isinstance(train_set, DynamicMixing) and train_set.speed_range == (0.95, 1.05)
+    assert isinstance(train_set.dataset, LibriMix) and train_set.dataset.seg_len is None
+    mixture, sources = train_set[(0, 1)]
+    assert mixture.shape == (6000,) and sources.shape == (2, 6000)
+    peaks = 20 * torch.log10(sources.abs().amax(-1))
+    assert (peaks > -20.01).all() and (peaks < -4.99).all()
+
+    conf["augmentation"]["volume"] = 3
+    with pytest.raises(ValueError, match=r"Unknown augmentation option\(s\) \['volume'\]"):
+        make_dynamic_mixing_set("LibriMix", conf, seed=0)
+
+
+SEPARATION_RECIPES = [
+    "librimix/ConvTasNet",
+    "librimix/DCCRNet",
+    "librimix/DCUNet",
+    "librimix/DPRNNTasNet",
+    "librimix/DPTNet",
+    "librimix/SuDORMRFImprovedNet",
+    "librimix/SuDORMRFNet",
+    "wham/ConvTasNet",
+    "wham/DPRNN",
+    "wham/DPTNet",
+    "wham/DynamicMixing",
+    "wham/FilterbankDesign",
+    "whamr/TasNet",
+    "wsj0-mix/DeepClustering",
+    "kinect-wsj/DeepClustering",
+    "demo/ConvTasNet",
+]
+
+
+@pytest.mark.parametrize("recipe", SEPARATION_RECIPES)
+def test_every_separation_recipe_turns_dynamic_mixing_on_from_the_command_line(recipe):
+    import os
+
+    from asteroid.scripts.train import parse
+
+    conf_path = os.path.join(os.path.dirname(__file__), "..", "..", "egs", recipe, "conf.yml")
+    base = ["--conf", conf_path, "--exp_dir", "x", "--model", "ConvTasNet"]
+    conf, _ = parse(base)
+    assert conf["training"]["dynamic_mixing"] is (recipe == "wham/DynamicMixing")
+    conf, _ = parse(base + ["--dynamic_mixing", str(recipe != "wham/DynamicMixing").lower()])
+    assert conf["training"]["dynamic_mixing"] is (recipe != "wham/DynamicMixing")

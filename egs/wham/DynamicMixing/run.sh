@@ -4,5 +4,4 @@
 #   bash run.sh --sphere_dir /data/wsj0 --wsj0_wav_dir /data/wsj0_wav --wham_wav_dir /data/wham
 #   bash run.sh --stage 2 --wham_wav_dir /data/wham --task sep_noisy --id 0,1
 exec bash "$(dirname "$0")/../local/wham_run.sh" --recipe_dir "$(dirname "$0")" \
-  --model DPRNNTasNet --dataset DynamicMixWham \
-  --plugin local/dynamic_mixing.py "$@"
+  --model DPRNNTasNet --dataset WhamDataset "$@"
