@@ -11,6 +11,7 @@ module importing Lightning.
 """
 
 import copy
+import math
 from abc import ABC, abstractmethod
 
 import torch
@@ -19,6 +20,7 @@ __all__ = [
     "BaseScheduler",
     "NoamScheduler",
     "DPTNetScheduler",
+    "CosineScheduler",
     "SinkPITBetaScheduler",  # noqa: F822 (provided by __getattr__, without importing Lightning)
     "sinkpit_default_beta_schedule",
 ]
@@ -190,6 +192,48 @@ class DPTNetScheduler(BaseScheduler):
         if self.step_num > self.warmup_steps:
             return self.exp_max * self.exp_base ** ((self.epoch - 1) // 2)
         return _noam(self.step_num, self.d_model, self.warmup_steps, self.noam_scale)
+
+
+class CosineScheduler(BaseScheduler):
+    r"""Linear warm-up, then a half cosine from the peak down to a final learning rate.
+
+    .. math::
+        \mathrm{lr}(n) = \begin{cases}
+            p \, n / w & n \leq w \\
+            f + \tfrac{1}{2} (p - f) \left(1 + \cos\left(\pi \,
+                \min\left(1, \tfrac{n - w}{T - w}\right)\right)\right) & n > w
+        \end{cases}
+
+    A run of a fixed number of steps usually ends better with this schedule than
+    with a constant learning rate: the last steps take small ones.
+
+    Args:
+        optimizer (torch.optim.Optimizer): the optimizer whose learning rate is set.
+        peak_lr (float): :math:`p`, the learning rate at the end of the warm-up.
+        total_steps (int): :math:`T`, the step at which :math:`f` is reached (and kept).
+        warmup_steps (int): :math:`w`, steps of linear warm-up (0: none).
+        final_lr (float): :math:`f`, the last learning rate.
+    """
+
+    def __init__(self, optimizer, peak_lr, total_steps, warmup_steps=0, final_lr=0.0):
+        if not 0 <= warmup_steps < total_steps:
+            raise ValueError(
+                f"Expected 0 <= warmup_steps < total_steps, got {warmup_steps} and {total_steps}."
+            )
+        super().__init__(optimizer)
+        self.peak_lr = float(peak_lr)
+        self.total_steps = int(total_steps)
+        self.warmup_steps = int(warmup_steps)
+        self.final_lr = float(final_lr)
+
+    def _get_lr(self):
+        n, w = self.step_num, self.warmup_steps
+        if n <= w:
+            return self.peak_lr * n / w
+        progress = min(1.0, (n - w) / (self.total_steps - w))
+        return self.final_lr + 0.5 * (self.peak_lr - self.final_lr) * (
+            1 + math.cos(math.pi * progress)
+        )
 
 
 def sinkpit_default_beta_schedule(epoch):

@@ -155,9 +155,23 @@ _RecipeSystem = None
 def _make_scheduler(conf, training, optim_conf, optimizer, steps_per_epoch):
     from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-    from asteroid.engine.schedulers import DPTNetScheduler
+    from asteroid.engine.schedulers import CosineScheduler, DPTNetScheduler
 
-    if (conf.get("scheduler") or {}).get("d_model"):
+    sched_conf = conf.get("scheduler") or {}
+    if sched_conf.get("name") == "cosine":
+        total = int(training["epochs"]) * steps_per_epoch
+        sched = CosineScheduler(
+            optimizer,
+            peak_lr=optim_conf["lr"],
+            total_steps=total,
+            warmup_steps=int(sched_conf.get("warmup_steps", 0)),
+            final_lr=float(sched_conf.get("final_lr", 0.0)),
+        )
+        sched.step()  # the first step's learning rate (zero only with a warm-up)
+        return {"scheduler": sched, "interval": "step"}
+    if sched_conf.get("name") not in (None, "cosine"):
+        raise ValueError(f"Unknown scheduler name {sched_conf['name']!r}; known: 'cosine'.")
+    if sched_conf.get("d_model"):
         sched = DPTNetScheduler(
             optimizer,
             conf["scheduler"].get("steps_per_epoch", steps_per_epoch),

@@ -8,6 +8,7 @@ from torch import nn, optim
 
 from asteroid.engine.schedulers import (
     BaseScheduler,
+    CosineScheduler,
     DPTNetScheduler,
     NoamScheduler,
     _BaseScheduler,
@@ -149,3 +150,24 @@ def test_sinkpit_default_beta_schedule():
     assert sinkpit_default_beta_schedule(0) == 1.0
     assert sinkpit_default_beta_schedule(10) == pytest.approx(1.02**10)
     assert sinkpit_default_beta_schedule(500) == 10
+
+
+@pytest.mark.parametrize("warmup", [0, 10])
+def test_cosine_against_formula(warmup):
+    opt = optim.Adam(nn.Linear(2, 2).parameters(), lr=1.0)
+    sched = CosineScheduler(opt, peak_lr=3e-3, total_steps=100, warmup_steps=warmup, final_lr=1e-5)
+    lrs = sched.as_tensor(0, 120)
+    for n in range(1, 121):
+        if n <= warmup:
+            expected = 3e-3 * n / warmup
+        else:
+            t = min(1.0, (n - warmup) / (100 - warmup))
+            expected = 1e-5 + 0.5 * (3e-3 - 1e-5) * (1 + math.cos(math.pi * t))
+        assert lrs[n - 1].item() == pytest.approx(expected, rel=1e-6)
+    assert lrs[99].item() == pytest.approx(1e-5) and lrs[-1].item() == pytest.approx(1e-5)
+    assert (lrs[warmup:].diff() <= 1e-12).all()  # never rises after the warm-up
+    for _ in range(5):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(lrs[4].item(), rel=1e-6)
+    with pytest.raises(ValueError, match="warmup_steps < total_steps"):
+        CosineScheduler(opt, 1e-3, total_steps=10, warmup_steps=10)
