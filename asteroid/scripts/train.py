@@ -186,7 +186,8 @@ def _make_scheduler(conf, training, optim_conf, optimizer, steps_per_epoch):
             cooldown=10,
         )
     if training.get("half_lr"):
-        return ReduceLROnPlateau(optimizer=optimizer, factor=0.5, patience=5)
+        patience = int(training.get("lr_patience", 5))
+        return ReduceLROnPlateau(optimizer=optimizer, factor=0.5, patience=patience)
     return None
 
 

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# TF-GridNet (Wang et al. 2023), two-speaker separation on LibriMix. The stages are
+# ../local/librimix_run.sh's (bash run.sh --help lists the options); see README.md.
+#   bash run.sh --storage_dir /data/librimix            # everything, from the downloads
+#   bash run.sh --stage 1 --librimix_dir /data/librimix  # from an existing Libri2Mix
+exec bash "$(dirname "$0")/../local/librimix_run.sh" --recipe_dir "$(dirname "$0")" \
+  --model TFGridNet --task sep_clean --n_src 2 --sample_rate 8000 --mode min "$@"
