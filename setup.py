@@ -61,6 +61,8 @@ setup(
             "asteroid-upload=asteroid.scripts.asteroid_cli:upload",
             "asteroid-register-sr=asteroid.scripts.asteroid_cli:register_sample_rate",
             "asteroid-versions=asteroid.scripts.asteroid_versions:main",
+            "asteroid-train=asteroid.scripts.own_data:train_main",
+            "asteroid-eval=asteroid.scripts.own_data:eval_main",
         ]
     },
     extras_require={

@@ -9,6 +9,7 @@ from .avspeech_dataset import AVSpeechDataset
 from .dampvsep_dataset import DAMPVSEPSinglesDataset
 from .dns_dataset import DNSDataset
 from .dynamic_mixing import DynamicMixing
+from .folder_dataset import FolderError, FolderMixtures, FolderUtterances, validate_folder
 from .fuss_dataset import FUSSDataset
 from .kinect_wsj import KinectWsjMixDataset
 from .librimix_dataset import LibriMix
@@ -33,4 +34,8 @@ __all__ = [
     "DAMPVSEPSinglesDataset",
     "LibriVADDataset",
     "DynamicMixing",
+    "FolderMixtures",
+    "FolderUtterances",
+    "FolderError",
+    "validate_folder",
 ]

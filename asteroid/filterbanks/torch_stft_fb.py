@@ -22,7 +22,10 @@ class TorchSTFTFB(STFTFB):
     Decoder returns every sample it rebuilt (``torch.istft`` trims the end).
 
     Where the overlap-added squared window is below 1e-11 (windows that contain zeros), the
-    samples are left undivided with a warning, where ``torch.istft`` raises.
+    samples are left undivided with a warning, where ``torch.istft`` raises. Whether to warn
+    is decided from the window, the hop and the number of frames (a table made at
+    construction), not from tensor values, so the Decoder traces with a symbolic length under
+    :func:`torch.export.export`.
 
     Args:
         n_filters (int): DFT size :math:`N` (``n_fft``).
@@ -95,6 +98,11 @@ class TorchSTFTFB(STFTFB):
         if self.normalized:
             syn_scale *= self.n_filters**0.5
         self.register_buffer("_synthesis_scale", syn_scale, persistent=False)
+        # Whether the overlap-added squared window falls below 1e-11 somewhere in the Decoder
+        # output depends only on the window, the hop and the number of frames: decided here,
+        # once, so that the synthesis has no check on tensor values (torch.export can then
+        # trace it with a symbolic number of frames).
+        self._set_envelope_table()
 
     @classmethod
     def from_torch_args(
@@ -145,9 +153,47 @@ class TorchSTFTFB(STFTFB):
 
     def post_synthesis(self, wav: torch.Tensor) -> torch.Tensor:
         """Divides by the overlap-added squared window and drops the centring samples."""
+        n_frames = 1 + (wav.shape[-1] - self.kernel_size) // self.stride
+        # Samples past the last frame (Decoder output_padding) have an empty envelope.
+        past_frames = wav.shape[-1] - (n_frames - 1) * self.stride - self.kernel_size
+        # (TorchScript and the JIT tracer skip the warning, a Python side effect.)
+        if not torch.jit.is_scripting() and not torch.jit.is_tracing():
+            if past_frames > 0 or self._envelope_vanishes_for(n_frames):
+                warnings.warn(
+                    "The overlap-added squared window falls below 1e-11: those samples are not "
+                    "divided.",
+                    RuntimeWarning,
+                )
         return _ola_window_division(
             wav, self.torch_window, self.kernel_size, self.stride, self.center
         )
+
+    def _set_envelope_table(self):
+        """Fills the table of :meth:`_envelope_vanishes_for` from the current window."""
+        self._envelope_vanishes = _vanishing_envelopes(
+            self.torch_window.detach(), self.kernel_size, self.stride, self.center
+        )
+        self._envelope_never_vanishes = not any(self._envelope_vanishes)
+        self._envelope_always_vanishes = all(self._envelope_vanishes)
+
+    def _envelope_vanishes_for(self, n_frames: int) -> bool:
+        """Whether the envelope of ``n_frames`` frames has a sample below 1e-11 (after the
+        centring samples): a look-up in the table made at construction."""
+        if self._envelope_never_vanishes:
+            return False
+        if self._envelope_always_vanishes:
+            return True
+        last = len(self._envelope_vanishes)
+        return self._envelope_vanishes[max(min(n_frames, last), 1) - 1]
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+        # A loaded window replaces the constructor's: decide again where its envelope vanishes.
+        self._set_envelope_table()
 
     def get_config(self):
         """The STFTFB config plus ``center``, ``pad_mode`` and ``normalized``."""
@@ -170,27 +216,56 @@ def _pad_last_axis(wav: torch.Tensor, pad: int, mode: str) -> torch.Tensor:
     return padded.view(out_shape)
 
 
+def _vanishing_envelopes(
+    window: torch.Tensor, kernel_size: int, stride: int, center: bool
+) -> List[bool]:
+    """``out[n - 1]``: whether the overlap-added squared window of ``n`` frames falls below 1e-11
+    after the ``kernel_size // 2`` leading samples (when ``center``).
+
+    With a hop :math:`S` no longer than the window :math:`K`, once
+    :math:`n \\geq \\lceil K / S \\rceil + 1` the envelope is a fixed head, a middle that repeats
+    every hop (the full sums of each residue class of window samples, never below the tail's
+    partial sums of the same class) and a fixed tail: its smallest value no longer depends on
+    :math:`n`. The table stops at :math:`\\lceil K / S \\rceil + 2` frames; its last entry holds
+    for every longer signal.
+    """
+    n_max = -(-kernel_size // stride) + 2
+    start = kernel_size // 2 if center else 0
+    out: List[bool] = []
+    for n_frames in range(1, n_max + 1):
+        length = (n_frames - 1) * stride + kernel_size
+        envelope = _ola_envelope(length, window, kernel_size, stride, window.dtype, window.device)
+        out.append(bool((envelope[start:].abs() < 1e-11).any()))
+    return out
+
+
+def _ola_envelope(
+    length: int,
+    window: torch.Tensor,
+    kernel_size: int,
+    stride: int,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> torch.Tensor:
+    """The overlap-added squared window over ``length`` decoder output samples (zeros past the
+    last frame)."""
+    n_frames = 1 + (length - kernel_size) // stride
+    ones = torch.ones(1, 1, n_frames, dtype=dtype, device=device)
+    kernel = window.to(dtype).pow(2).view(1, 1, -1)
+    envelope = F.conv_transpose1d(ones, kernel, stride=stride)[0, 0]
+    # The decoder output may be longer than the frames cover (output_padding).
+    return F.pad(envelope, [0, length - envelope.shape[-1]])
+
+
 @torch.jit.script_if_tracing
 def _ola_window_division(
     wav: torch.Tensor, window: torch.Tensor, kernel_size: int, stride: int, center: bool
 ) -> torch.Tensor:
     """``wav`` divided by the overlap-added squared window, minus ``kernel_size // 2`` leading
-    samples when ``center``."""
-    n_frames = 1 + (wav.shape[-1] - kernel_size) // stride
-    ones = torch.ones(1, 1, n_frames, dtype=wav.dtype, device=wav.device)
-    kernel = window.to(wav.dtype).pow(2).view(1, 1, -1)
-    wsq_ola = F.conv_transpose1d(ones, kernel, stride=stride)[0, 0]
-    # The decoder output may be longer than the frames cover (output_padding).
-    wsq_ola = F.pad(wsq_ola, [0, wav.shape[-1] - wsq_ola.shape[-1]])
+    samples when ``center``. Samples where the envelope is below 1e-11 are left undivided."""
+    wsq_ola = _ola_envelope(wav.shape[-1], window, kernel_size, stride, wav.dtype, wav.device)
     start = kernel_size // 2 if center else 0
     wav = wav[..., start:]
     wsq_ola = wsq_ola[start:]
     valid = wsq_ola.abs() >= 1e-11
-    if not torch.jit.is_scripting():
-        if not bool(valid.all()):
-            warnings.warn(
-                f"The overlap-added squared window falls below 1e-11 (min "
-                f"{float(wsq_ola.abs().min())}): those samples are not divided.",
-                RuntimeWarning,
-            )
     return torch.where(valid, wav / torch.where(valid, wsq_ola, torch.ones_like(wsq_ola)), wav)

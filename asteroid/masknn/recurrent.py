@@ -5,9 +5,14 @@ This module gathers the recurrent building blocks and maskers:
 :class:`StackedResidualBiRNN` (from :mod:`~asteroid.masknn.rnn`),
 :class:`DPRNNBlock`, :class:`DPRNN` (from :mod:`~asteroid.masknn.dprnn`),
 :class:`DCCRMaskNetRNN`, :class:`DCCRMaskNet` (from :mod:`~asteroid.masknn.dccrn`)
-and the TasNet masker :class:`LSTMMasker`, defined here.
+and the TasNet masker :class:`LSTMMasker`, defined here, with
+:func:`export_dynamic_lstms`, which lets :func:`torch.export.export` keep an
+LSTM's sequence axis dynamic.
 """
 
+import contextlib
+
+import torch
 from torch import nn
 
 from .activations import _mask_activation
@@ -27,6 +32,7 @@ __all__ = [
     "LSTMMasker",
     "DCCRMaskNetRNN",
     "DCCRMaskNet",
+    "export_dynamic_lstms",
 ]
 
 
@@ -119,3 +125,56 @@ class LSTMMasker(nn.Module):
             "mask_act": self.mask_act,
             "bidirectional": self.bidirectional,
         }
+
+
+@contextlib.contextmanager
+def export_dynamic_lstms():
+    """Context manager under which :func:`torch.export.export` keeps LSTM sequence axes dynamic.
+
+    ``torch.export`` unrolls :class:`torch.nn.LSTM` over its time steps, which fixes the
+    sequence length to the example's. Inside this context, an LSTM whose sequence length is
+    symbolic is traced as a ``while_loop`` over the steps instead (PyTorch's
+    ``torch.export._patches.lstm_while_loop_impl``), so the exported program takes any length;
+    LSTMs of static length (e.g. over frequencies, or inside fixed-size chunks) stay unrolled,
+    which also keeps the two kinds from sharing one compiled loop (whose cache guards would
+    pin the dynamic length). The exported program is for inference (``while_loop`` has no
+    autograd). Outside the context nothing changes.
+
+    Example:
+        >>> from asteroid.masknn.recurrent import export_dynamic_lstms
+        >>> with export_dynamic_lstms():  # doctest: +SKIP
+        ...     program = torch.export.export(model, (wav,), dynamic_shapes=...)
+    """
+    from torch._decomp import global_decomposition_table
+    from torch.export._patches import lstm_while_loop_impl
+
+    op = torch.ops.aten.lstm.input
+    key = torch._C.DispatchKey.CompositeImplicitAutograd
+    decompositions = global_decomposition_table["post_autograd"]
+    previous_kernel = op.py_kernels.get(key)
+    previous_decomposition = decompositions.get(op)
+    unrolled = previous_kernel or previous_decomposition
+
+    def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+        args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional)
+        if isinstance(input.shape[1 if batch_first else 0], int) and unrolled is not None:
+            return unrolled(*args, batch_first)
+        return lstm_while_loop_impl(*args, batch_first)
+
+    def install(kernel, decomposition):
+        for table, name, value in (
+            (op.py_kernels, key, kernel),
+            (decompositions, op, decomposition),
+        ):
+            if value is None:
+                table.pop(name, None)
+            else:
+                table[name] = value
+        # The dispatcher caches the kernel it resolved for each key: forget it.
+        op._dispatch_cache.clear()
+
+    install(lstm, lstm)
+    try:
+        yield
+    finally:
+        install(previous_kernel, previous_decomposition)

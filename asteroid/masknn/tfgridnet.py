@@ -23,8 +23,10 @@ __all__ = ["UnfoldedBLSTM", "FullBandSelfAttention", "TFGridNetBlock", "TFGridNe
 
 def _grid_length(n: int, kernel_size: int, stride: int) -> int:
     """Smallest length :math:`P \\geq \\max(n, I)` with :math:`(P - I)` a multiple of :math:`J`."""
-    span = max(n, kernel_size) - kernel_size
-    return kernel_size + (span + stride - 1) // stride * stride
+    # A comparison, not max(): with a symbolic n (torch.export), P stays an expression of n.
+    if n < kernel_size:
+        return kernel_size
+    return kernel_size + (n - kernel_size + stride - 1) // stride * stride
 
 
 class UnfoldedBLSTM(nn.Module):

@@ -16,6 +16,12 @@ class SepFormer(BaseEncoderMaskerDecoder):
     :math:`8` layers, :math:`8` heads, feed-forward size :math:`1024` and positional
     encodings, and ReLU masks (25.7 M parameters with 2 sources).
 
+    The model exports with :func:`torch.export.export` and a dynamic time axis (any length in
+    the declared range), with ``prefer_deferred_runtime_asserts_over_guards=True`` (or a
+    ``torch.export.Dim.DYNAMIC(min=..., max=...)`` axis), which turns the shape identities that
+    PyTorch cannot prove symbolically (the number of chunks is a floor division of the length)
+    into runtime checks; see the example below.
+
     Args:
         n_src (int): number of sources to estimate.
         n_heads (int): attention heads.
@@ -41,6 +47,18 @@ class SepFormer(BaseEncoderMaskerDecoder):
     Shape:
         - input: :math:`(T,)`, :math:`(B, T)` or :math:`(B, 1, T)`
         - output: :math:`(S, T)` or :math:`(B, S, T)`
+
+    Example:
+        >>> model = SepFormer(n_src=2, n_layers=1, n_repeats=1, ff_hid=64, n_filters=64).eval()
+        >>> time = torch.export.Dim("time", min=800, max=8000 * 60)
+        >>> program = torch.export.export(
+        ...     model,
+        ...     (torch.randn(1, 1, 8000),),
+        ...     dynamic_shapes={"wav": {2: time}},
+        ...     prefer_deferred_runtime_asserts_over_guards=True,
+        ... )
+        >>> program.module()(torch.randn(1, 1, 12345)).shape
+        torch.Size([1, 2, 12345])
 
     References:
         Cem Subakan, Mirco Ravanelli, Samuele Cornell, Mirko Bronzi and Jianyuan Zhong,

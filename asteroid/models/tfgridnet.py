@@ -25,6 +25,15 @@ class TFGridNet(BaseEncoderMaskerDecoder):
     units, :math:`L = 4` heads with :math:`E = 4` query/key channels per frequency
     (14.52 M parameters with 2 sources).
 
+    The model exports with :func:`torch.export.export` and a dynamic time axis (any length in
+    the declared range, as long as it gives at least ``emb_kernel_size`` frames): export it
+    under :func:`~asteroid.masknn.recurrent.export_dynamic_lstms`, so that the sub-band BLSTM
+    is not unrolled over the example's frames, and with
+    ``prefer_deferred_runtime_asserts_over_guards=True`` (or a
+    ``torch.export.Dim.DYNAMIC(min=..., max=...)`` axis), which turns the shape identities that
+    PyTorch cannot prove symbolically into runtime checks; see the example below. The exported
+    program is for inference.
+
     Args:
         n_src (int): number of sources :math:`S`.
         n_blocks (int): TF-GridNet blocks :math:`B`.
@@ -43,6 +52,20 @@ class TFGridNet(BaseEncoderMaskerDecoder):
     Shape:
         - input: :math:`(T,)`, :math:`(B, T)` or :math:`(B, 1, T)`
         - output: :math:`(S, T)` or :math:`(B, S, T)`
+
+    Example:
+        >>> from asteroid.masknn.recurrent import export_dynamic_lstms
+        >>> model = TFGridNet(n_src=2, n_blocks=1, hid_size=16).eval()
+        >>> time = torch.export.Dim("time", min=4000, max=8000 * 60)
+        >>> with export_dynamic_lstms():
+        ...     program = torch.export.export(
+        ...         model,
+        ...         (torch.randn(1, 1, 8000),),
+        ...         dynamic_shapes={"wav": {2: time}},
+        ...         prefer_deferred_runtime_asserts_over_guards=True,
+        ...     )
+        >>> program.module()(torch.randn(1, 1, 12345)).shape
+        torch.Size([1, 2, 12345])
 
     References:
         Zhong-Qiu Wang, Samuele Cornell, Shukjae Choi, Younglo Lee, Byeong-Yeol Kim and Shinji
