@@ -4,8 +4,9 @@
 ``(mixture, sources)`` and makes new mixtures from its sources: each item takes
 ``n_src`` sources from different items (from different speakers when the
 speakers are known), a random segment of each, an optional speed perturbation,
-random levels, and optionally a noise taken from another item of the corpus
-(the part of its mixture that its sources do not explain). Every recipe turns
+random levels, optionally the sources' reverberant images from the corpus in the
+mixture (the targets stay anechoic), and optionally a noise taken from another item of
+the corpus (the part of its mixture that its sources do not explain). Every recipe turns
 it on with ``training.dynamic_mixing: true`` in its ``conf.yml``, with the
 ``augmentation`` group as keyword arguments.
 
@@ -87,6 +88,9 @@ class DynamicMixing(Dataset):
             the sum of its sources), at a level ``noise_stats`` dB relative to the
             first source.
         noise_stats (tuple): mean and standard deviation of that relative level (dB).
+        reverb (bool): mix the reverberant images of the sources (the dataset's
+            ``reverberant_source(item, k)``, e.g. WHAMR!'s ``s1_reverb`` files) while the
+            targets stay the anechoic sources; the same crop, speed and gain apply to both.
         speaker_of (callable, optional): ``speaker_of(item, k)`` gives the speaker of
             source ``k`` of ``dataset[item]``; the sources of a new mixture then
             come from ``n_src`` different speakers. Default: the dataset's
@@ -121,6 +125,7 @@ class DynamicMixing(Dataset):
         speed_perturb=None,
         noise=False,
         noise_stats=(-3.0, 3.0),
+        reverb=False,
         speaker_of=None,
         orig_percentage=0.0,
         seed=0,
@@ -145,6 +150,12 @@ class DynamicMixing(Dataset):
             raise ValueError(f"speed_perturb must be 0 < low <= high, got {speed_perturb!r}.")
         self.noise = bool(noise)
         self.noise_stats = _as_pair(noise_stats, "noise_stats")
+        self.reverb = bool(reverb)
+        if self.reverb and not hasattr(dataset, "reverberant_source"):
+            raise ValueError(
+                f"reverb=True needs the reverberant images of the sources: "
+                f"{type(dataset).__name__} has no reverberant_source(item, k) method."
+            )
         if not 0.0 <= orig_percentage <= 1.0:
             raise ValueError(f"orig_percentage must be in [0, 1], got {orig_percentage}.")
         self.orig_percentage = float(orig_percentage)
@@ -220,7 +231,19 @@ class DynamicMixing(Dataset):
         return [first] + others
 
     def _source(self, item, k, rng, level_db):
-        wav = np.asarray(self.dataset[item][1][k], dtype=np.float32)
+        """Source ``k`` of ``item``, cropped, sped up and scaled: ``(target, image)``.
+
+        ``image`` is what goes into the mixture: the reverberant image with ``reverb``,
+        else the target itself. Both are cut and processed as one two-row array.
+        """
+        dry = np.asarray(self.dataset[item][1][k], dtype=np.float32)
+        if self.reverb:
+            wet = np.asarray(self.dataset.reverberant_source(item, k), dtype=np.float32)
+            length = max(dry.shape[-1], wet.shape[-1])
+            pad = [(0, 0)] * (dry.ndim - 1)
+            dry = np.pad(dry, pad + [(0, length - dry.shape[-1])])
+            wet = np.pad(wet, pad + [(0, length - wet.shape[-1])])
+        wav = np.stack([dry, wet] if self.reverb else [dry])
         if self.speed_range is None:
             wav = self._crop(wav, rng, self.seg_len)
         else:
@@ -230,13 +253,25 @@ class DynamicMixing(Dataset):
             wav = speed_perturb(self._crop(wav, rng, read_len), factor)
             if self.seg_len is not None:
                 wav = self._crop(wav[..., : self.seg_len], rng, self.seg_len)
-        return _set_peak(wav, level_db)
+        peak = float(np.abs(wav[0]).max()) if wav[0].size else 0.0
+        gain = 10 ** (level_db / 20) / peak if peak > 0 else 1.0
+        wav = (wav * gain).astype(np.float32)
+        return wav[0], wav[-1]
 
     def _noise(self, rng, length, level_db):
-        item = self.dataset[int(rng.integers(len(self.dataset)))]
+        """The noise of a random item: its mixture minus what its sources put in it."""
+        idx = int(rng.integers(len(self.dataset)))
+        item = self.dataset[idx]
         mixture = np.asarray(item[0], dtype=np.float32)
-        residual = mixture - np.asarray(item[1], dtype=np.float32).sum(0)
-        return _set_peak(self._crop(residual, rng, length), level_db)
+        if self.reverb:  # the mixture holds the sources' reverberant images
+            n = mixture.shape[-1]
+            speech = np.zeros_like(mixture)
+            for k in range(self._n_sources):
+                image = np.asarray(self.dataset.reverberant_source(idx, k), dtype=np.float32)
+                speech[..., : min(n, image.shape[-1])] += image[..., :n]
+        else:
+            speech = np.asarray(item[1], dtype=np.float32).sum(0)
+        return _set_peak(self._crop(mixture - speech, rng, length), level_db)
 
     def __getitem__(self, key):
         """A new mixture and its sources (see the class description for the draws)."""
@@ -248,10 +283,10 @@ class DynamicMixing(Dataset):
             return torch.from_numpy(both[0].copy()), torch.from_numpy(both[1:].copy())
         picks = self._pick_sources(rng)
         levels = self._levels(rng)
-        sources = [self._source(item, k, rng, lvl) for (item, k), lvl in zip(picks, levels)]
-        length = max(s.shape[-1] for s in sources) if self.seg_len is None else self.seg_len
-        sources = np.stack([self._crop(s, rng, length) for s in sources])
-        mixture = sources.sum(0)
+        pairs = [self._source(item, k, rng, lvl) for (item, k), lvl in zip(picks, levels)]
+        length = max(t.shape[-1] for t, _ in pairs) if self.seg_len is None else self.seg_len
+        sources = np.stack([self._crop(t, rng, length) for t, _ in pairs])
+        mixture = np.stack([self._crop(image, rng, length) for _, image in pairs]).sum(0)
         if self.noise:
             noise_level = float(np.clip(levels[0] + rng.normal(*self.noise_stats), -90, 0))
             mixture = mixture + self._noise(rng, length, noise_level)

@@ -1,5 +1,8 @@
 """WHAMR!: WHAM! with reverberation (noisy and reverberant separation tasks)."""
 
+import os
+
+from .audio import read_audio
 from .wham_dataset import _check_nsrc, wham_noise_license
 from .wsj0_mix import JsonMixtureDataset, wsj0_license
 
@@ -83,6 +86,24 @@ class WhamRDataset(JsonMixtureDataset):
             sample_rate,
             segment,
         )
+
+    def reverberant_source(self, idx, k):
+        """The reverberant image of target ``k`` of item ``idx`` (its ``s{k+1}_reverb`` file).
+
+        WHAMR! keeps each source's anechoic and reverberant versions under the same name in
+        sibling folders. Used by dynamic mixing (``reverb=True``) to make reverberant
+        mixtures whose targets stay anechoic.
+
+        Returns:
+            numpy.ndarray: the whole file (float32, ``(time,)``).
+        """
+        path = self.sources[k][idx][0]
+        folder, name = os.path.split(path)
+        anechoic = f"s{k + 1}_anechoic"
+        if os.path.basename(folder) != anechoic:
+            raise ValueError(f"{path} is not in a {anechoic}/ folder: no reverberant image known.")
+        reverb_path = os.path.join(os.path.dirname(folder), f"s{k + 1}_reverb", name)
+        return read_audio(reverb_path, sample_rate=self.sample_rate, channels=1)
 
     def get_infos(self):
         """Dataset infos for model cards.

@@ -218,6 +218,7 @@ DYNAMIC_MIXING_KEYS = (
     "speed_perturb",
     "noise",
     "noise_stats",
+    "reverb",
     "orig_percentage",
 )
 

@@ -161,3 +161,54 @@ def test_clear_errors(base):
         DynamicMixing(
             torch.utils.data.TensorDataset(torch.zeros(3, 8), torch.zeros(3, 2, 8)), segment=1
         )
+
+
+def test_reverberant_images_in_the_mixture_anechoic_targets(corpora):
+    from asteroid.data import WhamRDataset
+
+    out = corpora("whamr")
+    base = WhamRDataset(out["json"]["tr"], "sep_reverb", segment=None)
+    wet0 = base.reverberant_source(0, 0)
+    assert wet0.shape[0] == base[0][1].shape[-1] and not np.allclose(wet0, base[0][1][0].numpy())
+    with pytest.raises(ValueError, match="no reverberant_source"):
+        DynamicMixing(
+            WhamDataset(corpora("wham")["json"]["tr"], "sep_clean", segment=None), reverb=True
+        )
+    dm = DynamicMixing(base, n_src=1, reverb=True, seed=0)
+    for idx in range(3):
+        mixture, sources = dm[(0, idx)]
+        target = sources[0].numpy()
+        # find the corpus source this target was made from, and its gain
+        matches = []
+        for item in range(len(base)):
+            for k in range(2):
+                dry = base[item][1][k].numpy()
+                n = min(len(dry), len(target))
+                gain = target[np.argmax(np.abs(dry[:n]))] / dry[np.argmax(np.abs(dry[:n]))]
+                if np.allclose(target[:n], gain * dry[:n], atol=1e-6):
+                    matches.append((item, k, gain))
+        assert len(matches) == 1
+        item, k, gain = matches[0]
+        wet = base.reverberant_source(item, k)
+        n = min(len(wet), len(mixture))
+        np.testing.assert_allclose(mixture.numpy()[:n], gain * wet[:n], atol=1e-6)
+        assert not np.allclose(mixture.numpy(), target, atol=1e-3)
+
+
+def test_noise_of_a_reverberant_corpus_is_its_noise_file(corpora):
+    import soundfile as sf
+
+    from asteroid.data import WhamRDataset
+
+    out = corpora("whamr")
+    base = WhamRDataset(out["json"]["tr"], "sep_reverb_noisy", segment=None)
+    dm = DynamicMixing(base, n_src=1, reverb=True, noise=True, seed=0)
+    for seed in range(4):
+        idx = int(np.random.default_rng(seed).integers(len(base)))
+        noise = dm._noise(np.random.default_rng(seed), 10**6, -10.0)  # longer: padded, not cut
+        mix_path = base.mix[idx][0]
+        noise_path = mix_path.replace("mix_both_reverb", "noise")
+        expected, _ = sf.read(noise_path, dtype="float32")
+        expected = expected * (10 ** (-10 / 20) / np.abs(expected).max())
+        np.testing.assert_allclose(noise[: len(expected)], expected, atol=2e-4)
+        assert not noise[len(expected) :].any()
