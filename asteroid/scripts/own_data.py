@@ -34,6 +34,7 @@ from asteroid.data.folder_dataset import (
     detect_layout,
     validate_folder,
 )
+from asteroid.utils.file_utils import current_umask
 
 from .asteroid_cli import CLIError
 
@@ -761,7 +762,7 @@ def _evaluate(args):
             title=f"{type(model).__name__} on {os.path.basename(os.path.abspath(args.test_dir))}",
             eval_dir=work_dir,
         )
-        os.chmod(work_dir, 0o777 & ~_umask())
+        os.chmod(work_dir, 0o777 & ~current_umask())
         _replace_dir(work_dir, out_dir)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -774,12 +775,6 @@ def _evaluate(args):
 
 def _plain(value):
     return None if value is None else float(value)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def eval_main(argv=None):

@@ -4,10 +4,11 @@ import os
 import tempfile
 from contextlib import contextmanager
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "current_umask"]
 
 
-def _umask():
+def current_umask():
+    """The process's file-creation mask (read without changing it for good)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -30,7 +31,7 @@ def atomic_path(path, suffix=""):
     os.close(fd)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

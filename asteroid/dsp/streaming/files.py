@@ -8,6 +8,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ...separate import _output_paths
+from ...utils.file_utils import current_umask
 from .separator import StreamingSeparator, StreamStats
 
 __all__ = ["stream_file"]
@@ -95,12 +96,6 @@ def stream_file(
     return paths, separator.stats
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 class _TempWriters:
     """One temporary WAV per source, opened at the first output, renamed at the end."""
 
@@ -119,7 +114,8 @@ class _TempWriters:
             for _ in range(est.shape[0]):
                 fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".wav", dir=folder)
                 os.close(fd)
-                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the result is not
+                # mkstemp makes it private; the result is not
+                os.chmod(tmp, 0o666 & ~current_umask())
                 self.tmp_paths.append(tmp)
                 self.files.append(
                     sf.SoundFile(tmp, "w", self.sample_rate, 1, self.subtype, format="WAV")
