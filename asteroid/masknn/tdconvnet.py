@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from . import norms
+from ._cpu_grad import DepthwiseConv1d, PReLU
 from .activations import _mask_activation
 from .base import _check_masker_input
 
@@ -69,17 +70,15 @@ class Conv1DBlock(nn.Module):
         super().__init__()
         self.skip_out_chan = skip_out_chan
         norm_cls = norms.get(norm_type)
-        depth_conv = nn.Conv1d(
-            hid_chan, hid_chan, kernel_size, padding=padding, dilation=dilation, groups=hid_chan
-        )
+        depth_conv = DepthwiseConv1d(hid_chan, kernel_size, padding=padding, dilation=dilation)
         if causal:
             depth_conv = nn.Sequential(depth_conv, _Chop1d(padding))
         self.shared_block = nn.Sequential(
             nn.Conv1d(in_chan, hid_chan, 1),
-            nn.PReLU(),
+            PReLU(),
             norm_cls(hid_chan),
             depth_conv,
-            nn.PReLU(),
+            PReLU(),
             norm_cls(hid_chan),
         )
         self.res_conv = nn.Conv1d(hid_chan, in_chan, 1)
@@ -187,7 +186,7 @@ class TDConvNet(nn.Module):
                     )
                 )
         mask_in = skip_chan if skip_chan else bn_chan
-        self.mask_net = nn.Sequential(nn.PReLU(), nn.Conv1d(mask_in, n_src * self.out_chan, 1))
+        self.mask_net = nn.Sequential(PReLU(), nn.Conv1d(mask_in, n_src * self.out_chan, 1))
         self.output_act = _mask_activation(mask_act)
 
     def forward(self, mixture_w):
@@ -308,7 +307,7 @@ class TDConvNetpp(nn.Module):
         self.scaling_param = nn.Parameter(init_scale.repeat(n_repeats, 1), requires_grad=True)
 
         mask_in = skip_chan if skip_chan else bn_chan
-        self.mask_net = nn.Sequential(nn.PReLU(), nn.Conv1d(mask_in, n_src * self.out_chan, 1))
+        self.mask_net = nn.Sequential(PReLU(), nn.Conv1d(mask_in, n_src * self.out_chan, 1))
         self.output_act = _mask_activation(mask_act)
         self.consistency = nn.Linear(mask_in, n_src)
 

@@ -21,6 +21,7 @@ from asteroid.data.synthetic import (
     synthetic_rir,
 )
 from asteroid.data.synthetic.mixing import rms_db
+from asteroid.data.synthetic.pool import UtterancePool, identity
 
 TEXT = "the quick brown fox jumped over the lazy dog"
 
@@ -139,8 +140,30 @@ def test_split_speakers_disjoint_voices():
     assert not voices["train"] & voices["dev"] and not voices["dev"] & voices["test"]
     assert not voices["train"] & voices["test"]
     assert len(splits["train"]) > len(splits["dev"]) > 0
+    # A held-out variant is not heard in training with another accent either.
+    variants = {name: {v.split("+")[1] for v in vs} for name, vs in voices.items()}
+    assert variants["test"] == {"m8", "f4"} and variants["dev"] == {"m7", "f3"}
+    assert not variants["train"] & (variants["dev"] | variants["test"])
+    assert "en+f4" not in voices["train"] and "en+f1" in voices["train"]
     with pytest.raises(ValueError, match="no voice for training"):
         split_speakers([str(i) for i in range(10)])
+
+
+def test_draw_never_mixes_a_voice_with_itself_at_one_pitch():
+    """Same voice and pitch at another speaking rate is one person: never mixed together."""
+    speakers = [s for s in split_speakers(["train", "dev", "test"])["test"] if s.pitch == 50]
+    assert len({identity(s) for s in speakers}) == 2  # 2 voices x 3 rates at pitch 50
+
+    class Pool(UtterancePool):
+        def __init__(self):  # the draw needs only the speakers
+            self.speakers = speakers * 2
+
+    pool, rng = Pool(), np.random.default_rng(0)
+    for _ in range(100):
+        a, b = pool.draw(rng, 2)
+        assert identity(pool.speakers[a]) != identity(pool.speakers[b])
+    with pytest.raises(ValueError, match="3 distinct speakers are needed, the pool has 2"):
+        pool.draw(rng, 3)
 
 
 def test_rir_and_snr_helpers():

@@ -6,7 +6,7 @@ from .mixing import quantize_16bit
 from .speech import synthesize_speech
 from .text import SPEAKERS, VOICES, generate_sentences
 
-__all__ = ["split_speakers", "SentenceSource", "UtterancePool", "speaker_id"]
+__all__ = ["split_speakers", "SentenceSource", "UtterancePool", "speaker_id", "identity"]
 
 
 def speaker_id(speaker):
@@ -14,12 +14,26 @@ def speaker_id(speaker):
     return 100 + SPEAKERS.index(speaker)
 
 
+def _variant(voice):
+    return voice.split("+", 1)[1] if "+" in voice else voice
+
+
+def identity(speaker):
+    """What makes two speakers different people: their voice and base pitch. The same voice
+    at the same pitch is one person however fast they speak, so two utterances that share
+    them are never mixed together."""
+    return speaker.voice, speaker.pitch
+
+
 def split_speakers(split_names, held_out_voices=2):
     """Disjoint speaker sets for the splits of a corpus.
 
-    The first split (training) gets most voice variants; every other split gets
-    ``held_out_voices`` variants of its own, so evaluation voices are never heard in
-    training. A split's speakers are all pitch/rate combinations of its voices.
+    The first split (training) gets most voices; every other split gets
+    ``held_out_voices`` voices of its own, so evaluation voices are never heard in
+    training. A voice is a language with a variant (``"en-us+f3"``); the variant sets
+    the vocal tract, so the training split also leaves out the voices that share a
+    variant with a held-out voice (``"en+f3"`` when ``"en-us+f3"`` is held out). A
+    split's speakers are all pitch/rate combinations of its voices.
 
     Args:
         split_names (Sequence[str]): Split names, the training split first.
@@ -34,10 +48,18 @@ def split_speakers(split_names, held_out_voices=2):
             f"{len(split_names)} splits with {held_out_voices} voices each leave no voice for "
             f"training ({len(VOICES)} voices exist)."
         )
-    voices = {split_names[0]: VOICES[: len(VOICES) - n_held]}
+    voices = {}
     for k, name in enumerate(split_names[1:]):
         first = len(VOICES) - n_held + k * held_out_voices
         voices[name] = VOICES[first : first + held_out_voices]
+    held_variants = {_variant(v) for vs in voices.values() for v in vs}
+    train = [v for v in VOICES[: len(VOICES) - n_held] if _variant(v) not in held_variants]
+    if not train:
+        raise ValueError(
+            f"{len(split_names)} splits with {held_out_voices} voices each leave no voice for "
+            f"training."
+        )
+    voices = {split_names[0]: train, **voices}
     return {name: [s for s in SPEAKERS if s.voice in vs] for name, vs in voices.items()}
 
 
@@ -136,7 +158,8 @@ class UtterancePool:
             self.wav(k)
 
     def draw(self, rng, n_src, used=None):
-        """Indices of ``n_src`` utterances of distinct speakers, not a combination in ``used``.
+        """Indices of ``n_src`` utterances of distinct speakers (distinct :func:`identity`:
+        voice or pitch differ), not a combination in ``used``.
 
         Args:
             rng (np.random.Generator): Generator of the draw.
@@ -146,12 +169,12 @@ class UtterancePool:
         Returns:
             list[int]
         """
-        n_speakers = len(set(self.speakers))
+        n_speakers = len({identity(s) for s in self.speakers})
         if n_speakers < n_src:
             raise ValueError(f"{n_src} distinct speakers are needed, the pool has {n_speakers}.")
         for _ in range(1000):
             picks = [int(k) for k in rng.choice(len(self), size=n_src, replace=False)]
-            if len({self.speakers[k] for k in picks}) < n_src:
+            if len({identity(self.speakers[k]) for k in picks}) < n_src:
                 continue
             key = tuple(sorted(picks))
             if used is not None and key in used:
