@@ -27,6 +27,7 @@ registers its parts with :func:`register_dataset`, :func:`register_loss`,
 """
 
 import hashlib
+import importlib
 import importlib.util
 import inspect
 import os
@@ -409,7 +410,15 @@ def register_evaluator(name, evaluator):
     return _register(EVALUATORS, "evaluator", name, evaluator)
 
 
+#: Names registered by a module of the library when it is imported for them: an experiment
+#: of ``asteroid-train`` names the dataset "OwnFolder", which ``python -m
+#: asteroid.scripts.eval`` must find without the plugin flag.
+_PROVIDERS = {"OwnFolder": "asteroid.scripts.own_data"}
+
+
 def _lookup(registry, kind, name):
+    if name not in registry and name in _PROVIDERS:
+        importlib.import_module(_PROVIDERS[name]).register_parts()
     if name not in registry:
         raise ValueError(f"Unknown {kind} {name!r}; known {kind}s: {', '.join(sorted(registry))}.")
     return registry[name]

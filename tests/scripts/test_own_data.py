@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -248,6 +249,28 @@ def test_evaluation_outputs_and_report(data, finetuned):
     # The original model's report has no training log (a bare model file).
     orig_page = (data / "eval_orig" / "report.html").read_text()
     assert "No training log found" in orig_page and "SI-SDRi histogram" in orig_page
+
+
+def test_recipe_evaluation_reads_an_asteroid_train_experiment(data, finetuned):
+    """``python -m asteroid.scripts.eval`` (the recipes' stage) finds the folder dataset that
+    ``asteroid-train`` named in the experiment's conf, and scores what ``asteroid-eval`` did."""
+    exp = finetuned["exp"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "asteroid.scripts.eval", "--exp_dir", str(exp)]
+        + ["--test_dir", str(data / "test"), "--out_dir", "eval_recipe", "--n_save_ex", "0"],
+        cwd=data,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(exp / "eval_recipe" / "final_metrics.json") as fh:
+        final = json.load(fh)
+    with open(exp / "eval_test" / "all_metrics.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(_names(data / "test"))
+    expected = np.mean([float(r["si_sdr"]) for r in rows])
+    assert final["si_sdr"] == pytest.approx(expected, abs=1e-4)
 
 
 def test_utterances_train_from_scratch_with_dynamic_mixing(data, tmp_path):
