@@ -26,6 +26,7 @@ when no GPU is available; the script says which.
 import argparse
 import glob
 import json
+import math
 import os
 import shutil
 import sys
@@ -330,7 +331,18 @@ def train(conf, args):
         [p for p in model.parameters() if p.requires_grad],
         **{k: v for k, v in optim_conf.items() if k not in SCHEDULE_KEYS},
     )
-    scheduler = _make_scheduler(conf, training, optim_conf, optimizer, len(train_loader))
+    trainer = make_trainer(
+        training,
+        exp_dir,
+        device_ids=args["id"],
+        logger=CSVLogger(save_dir=exp_dir, name="lightning_logs"),
+        enable_progress_bar=bool(args["progress"]),
+        log_every_n_steps=min(50, max(1, len(train_loader))),
+    )
+    # Under DDP each process sees 1/world_size of the batches: per-step schedules (cosine,
+    # DPTNet) count the steps of one process.
+    steps_per_epoch = math.ceil(len(train_loader) / trainer.world_size)
+    scheduler = _make_scheduler(conf, training, optim_conf, optimizer, steps_per_epoch)
     loss_func = make_loss(args["loss"], conf)
 
     os.makedirs(exp_dir, exist_ok=True)
@@ -346,14 +358,6 @@ def train(conf, args):
         val_loader=val_loader,
         scheduler=scheduler,
         config=conf,
-    )
-    trainer = make_trainer(
-        training,
-        exp_dir,
-        device_ids=args["id"],
-        logger=CSVLogger(save_dir=exp_dir, name="lightning_logs"),
-        enable_progress_bar=bool(args["progress"]),
-        log_every_n_steps=min(50, max(1, len(train_loader))),
     )
     last = os.path.join(exp_dir, "checkpoints", "last.ckpt")
     if os.path.isfile(last):

@@ -12,6 +12,7 @@ import os
 import time
 
 import pytest
+import torch
 import yaml
 
 from .conftest import finite, read_json, run_recipe, wav_rate
@@ -588,9 +589,17 @@ def test_two_device_ids_train_with_two_cpu_processes(corpus, egs_copy):
     case = CASES["librimix/ConvTasNet"]
     args = [a.replace("{corpus}", str(corpus(case["corpus"]))) for a in case["args"]]
     recipe_dir = egs_copy / "librimix" / "ConvTasNet"
+    # A per-step schedule: its horizon must count the steps of one of the two processes.
+    with open(recipe_dir / "conf.yml", "a") as fh:
+        fh.write("scheduler:\n  name: cosine\n")
     proc = run_recipe(recipe_dir, *args, "--stop_stage", "2", "--id", "0,1")
     assert "No GPU available: training on CPU with 2 processes (DDP, gloo)." in proc.stdout
     assert glob.glob(str(recipe_dir / "exp" / "train_*" / "best_model.pth"))
+    (last,) = glob.glob(str(recipe_dir / "exp" / "train_*" / "checkpoints" / "last.ckpt"))
+    ckpt = torch.load(last, map_location="cpu", weights_only=True)
+    assert ckpt["global_step"] > 0
+    assert ckpt["lr_schedulers"][0]["total_steps"] == ckpt["global_step"]
+    assert ckpt["optimizer_states"][0]["param_groups"][0]["lr"] == 0.0  # the cosine's end
 
 
 def test_sms_wsj_cacgmm_separates_without_training(corpus, egs_copy):
