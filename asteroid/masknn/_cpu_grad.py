@@ -132,18 +132,19 @@ class _DepthwiseConv1dFunction(torch.autograd.Function):
                 f"Input of {x.shape[-1]} frames is too short for a depth-wise convolution of "
                 f"kernel {weight.shape[-1]}, dilation {dilation} and padding {padding}."
             )
-        x_padded = F.pad(x, (padding, padding)) if padding else x
-        ctx.save_for_backward(x_padded, weight)
+        # The input itself is saved (not its padded copy): a backward built from it stays
+        # differentiable (second-order gradients).
+        ctx.save_for_backward(x, weight)
         ctx.padding = padding
         ctx.dilation = dilation
-        ctx.n_in = x.shape[-1]
         ctx.has_bias = bias is not None
+        x_padded = F.pad(x, (padding, padding)) if padding else x
         return _depthwise_forward(x_padded, weight, bias, dilation, n_out)
 
     @staticmethod
     def backward(ctx, grad):
-        x_padded, weight = ctx.saved_tensors
-        pad, dil, n_in = ctx.padding, ctx.dilation, ctx.n_in
+        x, weight = ctx.saved_tensors
+        pad, dil, n_in = ctx.padding, ctx.dilation, x.shape[-1]
         kernel_size = weight.shape[-1]
         n_out = grad.shape[-1]
         grad = grad.contiguous()
@@ -156,6 +157,7 @@ class _DepthwiseConv1dFunction(torch.autograd.Function):
             flipped = weight.flip(-1)
             grad_x = _depthwise_forward(grad_padded, flipped, None, dil, n_in)
         if ctx.needs_input_grad[1]:
+            x_padded = F.pad(x, (pad, pad)) if pad else x
             taps = [
                 _sum_but_channels(grad * _shifted(x_padded, k, dil, n_out))
                 for k in range(kernel_size)

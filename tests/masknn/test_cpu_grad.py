@@ -83,10 +83,12 @@ def test_depthwise_conv_matches_nn(channels, kernel_size, padding, dilation, bia
     torch.testing.assert_close(out, out_ref, rtol=1e-12, atol=1e-12)
     for g, g_ref in zip(grads, grads_ref):
         torch.testing.assert_close(g, g_ref, rtol=1e-12, atol=1e-12)
-    assert torch.autograd.gradcheck(
-        lambda x, w, b: _DepthwiseConv1dFunction.apply(x, w, b, padding, dilation),
-        (x, ours.weight, ours.bias),
-    )
+
+    def function(x, w, b):
+        return _DepthwiseConv1dFunction.apply(x, w, b, padding, dilation)
+
+    assert torch.autograd.gradcheck(function, (x, ours.weight, ours.bias))
+    assert torch.autograd.gradgradcheck(function, (x, ours.weight, ours.bias))
 
 
 def test_depthwise_conv_too_short_input_is_named():

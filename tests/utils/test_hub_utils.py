@@ -64,10 +64,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             step = max(1, len(data) // 50)
-            for start in range(0, len(data), step):
-                self.wfile.write(data[start : start + step])
-                self.wfile.flush()
-                time.sleep(0.2)
+            try:
+                for start in range(0, len(data), step):
+                    self.wfile.write(data[start : start + step])
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):  # the client was killed midway
+                self.close_connection = True
             return None
         data = server.files.get(path)
         if data is None:
