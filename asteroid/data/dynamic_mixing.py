@@ -253,9 +253,7 @@ class DynamicMixing(Dataset):
             wav = speed_perturb(self._crop(wav, rng, read_len), factor)
             if self.seg_len is not None:
                 wav = self._crop(wav[..., : self.seg_len], rng, self.seg_len)
-        peak = float(np.abs(wav[0]).max()) if wav[0].size else 0.0
-        gain = 10 ** (level_db / 20) / peak if peak > 0 else 1.0
-        wav = (wav * gain).astype(np.float32)
+        wav = _set_peak(wav, level_db, reference=wav[0])  # the image gets the target's gain
         return wav[0], wav[-1]
 
     def _noise(self, rng, length, level_db):
@@ -304,9 +302,11 @@ class DynamicMixing(Dataset):
         return infos
 
 
-def _set_peak(wav, level_db):
-    """``wav`` scaled so that its peak is ``level_db`` dB full scale (silence stays silent)."""
-    peak = float(np.abs(wav).max()) if wav.size else 0.0
+def _set_peak(wav, level_db, reference=None):
+    """``wav`` scaled so that the peak of ``reference`` (default: ``wav`` itself) is
+    ``level_db`` dB full scale (silence stays silent)."""
+    reference = wav if reference is None else reference
+    peak = float(np.abs(reference).max()) if reference.size else 0.0
     if peak == 0.0:
         return wav.astype(np.float32)
     return (wav * (10 ** (level_db / 20) / peak)).astype(np.float32)

@@ -97,9 +97,9 @@ class PReLU(nn.PReLU):
     def forward(self, x):
         if torch.jit.is_scripting():
             return F.prelu(x, self.weight)
-        if x.requires_grad or self.weight.requires_grad:
-            if torch.is_grad_enabled() and _cpu_path(x, self.weight):
-                return self._forward_custom(x)
+        needs_grad = torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad)
+        if needs_grad and _cpu_path(x, self.weight):
+            return self._forward_custom(x)
         return F.prelu(x, self.weight)
 
     @torch.jit.unused
